@@ -328,7 +328,7 @@ def _bundles_rollback(arguments: argparse.Namespace) -> int:
     if arguments.version not in store.versions():
         raise _UserError(f"no bundle {arguments.version}; see `tailor bundles list`")
     bundle = decode_bundle(store.read(bundle_key(arguments.version)))
-    Engine.compile(bundle.body["config"], version=arguments.version)
+    Engine.compile(bundle.body["config"], version=arguments.version, eager=True)
     store.activate(arguments.version)
     print(f"bundle {arguments.version} is active")
     return 0

@@ -1,6 +1,6 @@
 """The decision engine: which variant each placement shows, and why."""
 
-from tailor.engine.engine import Engine, content_hash
+from tailor.engine.engine import Engine, content_hash_of
 from tailor.engine.exceptions import BundleInvalid, EngineError, UnknownPlacement
 from tailor.engine.model import (
     Assignment,
@@ -22,5 +22,5 @@ __all__ = [
     "Profile",
     "Reason",
     "UnknownPlacement",
-    "content_hash",
+    "content_hash_of",
 ]

@@ -11,11 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
 from typing import Any
 
+from tailor.engine._generated import (
+    Chooser,
+    RuleGuards,
+    SegmentGuards,
+    compile_chooser,
+    compile_segment_pass,
+)
 from tailor.engine.exceptions import BundleInvalid, UnknownPlacement
 from tailor.engine.model import (
     Assignment,
@@ -41,6 +48,7 @@ CONTEXT_ROOT = "context"
 PRECOMPUTED_ROOTS = frozenset({"features"})
 
 Trace = list[str] | None
+_NONE: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +78,17 @@ class _Rule:
 
 @dataclass(frozen=True, slots=True)
 class _Placement:
+    """A placement's rules, its generated chooser and its prepared answers."""
+
     rules: tuple[_Rule, ...]
     default: str
+    choose: Chooser
+    # The answer of each variant rule (None for experiment rules), of the default
+    # with and without a profile, and of each experiment outcome: answers are
+    # immutable, so the hot path builds none of them.
+    by_rule: tuple[PlacementDecision | None, ...]
+    by_default: tuple[PlacementDecision, PlacementDecision]
+    by_outcome: Mapping[tuple[int, str, Reason], PlacementDecision]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,12 +100,6 @@ class _Segment:
     requires: frozenset[str]
 
 
-@dataclass(frozen=True, slots=True)
-class _Content:
-    content: Mapping[str, Any]
-    hash: str
-
-
 class Engine:
     """Decides which variant each placement shows, from one compiled bundle."""
 
@@ -96,35 +107,68 @@ class Engine:
         self,
         *,
         version: str,
-        placements: Mapping[str, _Placement],
+        placements: Mapping[str, Callable[[], _Placement]],
         segments: Sequence[_Segment],
-        content: Mapping[str, _Content],
+        content: Mapping[str, Mapping[str, Any]],
     ) -> None:
         self.version = version
-        self._placements = placements
+        self._builders = placements
+        self._placements: dict[str, _Placement] = {}
         self._segments = tuple(segments)
         self._content = content
-        self._content_by_hash = {item.hash: item.content for item in content.values()}
+        self._content_by_hash: dict[str, Mapping[str, Any]] | None = None
+        self._segment_pass = compile_segment_pass(
+            [
+                SegmentGuards(
+                    name=segment.id,
+                    precomputed=segment.precomputed,
+                    needs_profile=segment.needs_profile,
+                    requires=sorted(segment.requires),
+                    match=segment.condition.match if segment.condition else None,
+                )
+                for segment in self._segments
+            ]
+        )
 
     @classmethod
-    def compile(cls, config: Mapping[str, Any], *, version: str) -> Engine:
+    def compile(
+        cls, config: Mapping[str, Any], *, version: str, eager: bool = False
+    ) -> Engine:
         """Compile the `config` section of a bundle body.
 
-        Raises `BundleInvalid` when the configuration cannot be compiled; a
-        configuration that passed validation always compiles.
+        With `eager`, every placement is compiled and every reference checked now,
+        as publishing does. Without it, as the edge does, segments are compiled now
+        and each placement on its first request: a cold start pays only for the
+        placements it serves. Raises `BundleInvalid` when the configuration cannot
+        be compiled; a configuration that passed validation always compiles.
         """
         try:
-            return _compile(config, version=version)
+            engine = _compile(config, version=version)
+            if eager:
+                _check_references(config, engine)
+                for name in engine.placements:
+                    engine._placement(name)
         except (KeyError, TypeError, ValueError, TargetingError, CycleError) as exc:
             raise BundleInvalid(f"bundle {version} cannot be compiled: {exc}") from exc
+        return engine
 
     @property
     def placements(self) -> frozenset[str]:
-        return frozenset(self._placements)
+        return frozenset(self._builders)
 
     def content_for_hash(self, content_hash: str) -> Mapping[str, Any] | None:
         """The content whose hash is `content_hash`, for immutable content URLs."""
+        if self._content_by_hash is None:
+            self._content_by_hash = {
+                content_hash_of(item): item for item in self._content.values()
+            }
         return self._content_by_hash.get(content_hash)
+
+    def _placement(self, name: str) -> _Placement:
+        found = self._placements.get(name)
+        if found is None:
+            found = self._placements[name] = self._builders[name]()
+        return found
 
     def decide(
         self,
@@ -143,9 +187,12 @@ class Engine:
         Raises `UnknownPlacement` before deciding anything if a name is unknown.
         """
         wanted = list(dict.fromkeys(placements))
-        unknown = [name for name in wanted if name not in self._placements]
+        unknown = [name for name in wanted if name not in self._builders]
         if unknown:
-            raise UnknownPlacement(unknown, self._placements)
+            raise UnknownPlacement(unknown, self._builders)
+
+        if not explain:
+            return self._decide_fast(wanted, context, profile, subject)
 
         attributes = _attributes(context, profile)
         segments = self._evaluate_segments(attributes, profile)
@@ -157,7 +204,7 @@ class Engine:
         for name in wanted:
             trace: Trace = [] if explain else None
             decided[name] = self._decide_placement(
-                self._placements[name],
+                self._placement(name),
                 attributes,
                 segment_set,
                 profile,
@@ -171,6 +218,56 @@ class Engine:
             basis=Basis.CONTEXT if profile is None else Basis.PROFILE,
             placements=decided,
             segments=tuple(segments),
+            new_assignments=tuple(new_assignments),
+        )
+
+    def _decide_fast(
+        self,
+        wanted: list[str],
+        context: Mapping[str, Any],
+        profile: Profile | None,
+        subject: str | None,
+    ) -> Decision:
+        """`decide` without a trace: generated choosers and prepared answers."""
+        has_profile = profile is not None
+        attributes = _attributes(context, profile)
+        members: list[str] = []
+        attributes["segments"] = members
+        precomputed = frozenset(profile.segments) if profile is not None else _NONE
+        self._segment_pass(attributes, has_profile, precomputed, members)
+        segments = frozenset(members)
+
+        decided: dict[str, PlacementDecision] = {}
+        new_assignments: list[Assignment] = []
+        for name in wanted:
+            placement = self._placement(name)
+            answer = placement.by_default[has_profile]
+            index = placement.choose(attributes, segments, has_profile, 0)
+            while index >= 0:
+                prepared = placement.by_rule[index]
+                if prepared is not None:
+                    answer = prepared
+                    break
+                experiment = placement.rules[index].experiment
+                outcome = None
+                if experiment is not None:
+                    outcome = _run_experiment(
+                        experiment, attributes, segments, profile, subject, None
+                    )
+                if outcome is not None:
+                    variant, reason, assignment = outcome
+                    if assignment is not None:
+                        new_assignments.append(assignment)
+                    answer = placement.by_outcome[index, variant, reason]
+                    break
+                index = placement.choose(attributes, segments, has_profile, index + 1)
+            decided[name] = answer
+
+        return Decision(
+            bundle_version=self.version,
+            basis=Basis.PROFILE if has_profile else Basis.CONTEXT,
+            placements=decided,
+            segments=tuple(members),
             new_assignments=tuple(new_assignments),
         )
 
@@ -269,8 +366,8 @@ class Engine:
         content = self._content[variant]
         return PlacementDecision(
             variant=variant,
-            content=content.content,
-            content_hash=content.hash,
+            content=content,
+            content_hash=content_hash_of(content),
             reason=reason,
             rule=rule,
             experiment=experiment,
@@ -364,27 +461,29 @@ def _compile_condition(
 
 def _compile(config: Mapping[str, Any], *, version: str) -> Engine:
     groups: Mapping[str, Sequence[Any]] = config.get("saved_groups") or {}
-    content = {
-        name: _Content(content=item, hash=content_hash(item))
-        for name, item in config["content"].items()
-    }
-
+    content: Mapping[str, Mapping[str, Any]] = config["content"]
     segments = _compile_segments(config.get("segments") or {}, groups)
-    experiments = {
-        name: _compile_experiment(name, spec, groups)
-        for name, spec in (config.get("experiments") or {}).items()
-    }
-    placements = {
-        name: _Placement(
-            rules=tuple(
-                _compile_rule(rule, experiments, groups) for rule in spec["rules"]
-            ),
-            default=spec["default"],
-        )
-        for name, spec in config["placements"].items()
-    }
+    experiment_specs: Mapping[str, Mapping[str, Any]] = config.get("experiments") or {}
+    experiments: dict[str, _Experiment] = {}
 
-    _check_references(placements, experiments, content)
+    def experiment(name: str) -> _Experiment:
+        found = experiments.get(name)
+        if found is None:
+            found = experiments[name] = _compile_experiment(
+                name, experiment_specs[name], groups
+            )
+        return found
+
+    def builder(spec: Mapping[str, Any]) -> Callable[[], _Placement]:
+        def build() -> _Placement:
+            rules = tuple(
+                _compile_rule(rule, experiment, groups) for rule in spec["rules"]
+            )
+            return _placement(rules, spec["default"], content)
+
+        return build
+
+    placements = {name: builder(spec) for name, spec in config["placements"].items()}
     return Engine(
         version=version, placements=placements, segments=segments, content=content
     )
@@ -403,9 +502,9 @@ def _compile_segments(
         condition = _compile_condition(spec.get("when") or {}, groups)
         roots = _roots(condition)
         requires = frozenset(spec.get("segments") or ())
-        precomputed = bool(roots & PRECOMPUTED_ROOTS) or any(
-            compiled[dependency].precomputed for dependency in requires
-        )
+        # Only a segment whose own condition reads precomputed data is taken from
+        # the profile; one that merely requires such segments is evaluated live.
+        precomputed = bool(roots & PRECOMPUTED_ROOTS)
         compiled[name] = _Segment(
             id=name,
             condition=condition,
@@ -443,7 +542,7 @@ def _compile_experiment(
 
 def _compile_rule(
     spec: Mapping[str, Any],
-    experiments: Mapping[str, _Experiment],
+    experiments: Callable[[str], _Experiment],
     groups: Mapping[str, Sequence[Any]],
 ) -> _Rule:
     condition = _compile_condition(spec.get("when") or {}, groups)
@@ -454,24 +553,87 @@ def _compile_rule(
         needs_profile=bool(_roots(condition) - {CONTEXT_ROOT, "segments"}),
         segments=frozenset(spec.get("segments") or ()),
         variant=spec.get("variant"),
-        experiment=experiments[experiment_id] if experiment_id else None,
+        experiment=experiments(experiment_id) if experiment_id else None,
     )
 
 
-def _check_references(
-    placements: Mapping[str, _Placement],
-    experiments: Mapping[str, _Experiment],
-    content: Mapping[str, _Content],
-) -> None:
-    variants = {p.default for p in placements.values()}
-    variants |= {r.variant for p in placements.values() for r in p.rules if r.variant}
-    variants |= {v for e in experiments.values() for v in e.variants}
-    missing = sorted(variants - set(content))
+def _placement(
+    rules: tuple[_Rule, ...], default: str, content: Mapping[str, Mapping[str, Any]]
+) -> _Placement:
+    def answer(
+        variant: str, reason: Reason, rule: str | None, experiment: str | None
+    ) -> PlacementDecision:
+        item = content[variant]
+        return PlacementDecision(
+            variant=variant,
+            content=item,
+            content_hash=content_hash_of(item),
+            reason=reason,
+            rule=rule,
+            experiment=experiment,
+        )
+
+    first_experiment = next(
+        (n for n, rule in enumerate(rules) if rule.experiment is not None), len(rules)
+    )
+    chooser = compile_chooser(
+        [
+            RuleGuards(
+                needs_profile=rule.needs_profile,
+                segments=sorted(rule.segments),
+                match=rule.condition.match if rule.condition else None,
+                resumable=index >= first_experiment,
+            )
+            for index, rule in enumerate(rules)
+        ]
+    )
+
+    outcomes: dict[tuple[int, str, Reason], PlacementDecision] = {}
+    for index, rule in enumerate(rules):
+        experiment = rule.experiment
+        if experiment is None:
+            continue
+        for variant in experiment.variants:
+            outcomes[index, variant, Reason.EXPERIMENT] = answer(
+                variant, Reason.EXPERIMENT, rule.id, experiment.id
+            )
+        if experiment.winner is not None:
+            outcomes[index, experiment.winner, Reason.EXPERIMENT_WINNER] = answer(
+                experiment.winner, Reason.EXPERIMENT_WINNER, rule.id, experiment.id
+            )
+
+    return _Placement(
+        rules=rules,
+        default=default,
+        choose=chooser,
+        by_rule=tuple(
+            answer(rule.variant, Reason.RULE_MATCH, rule.id, None)
+            if rule.variant is not None
+            else None
+            for rule in rules
+        ),
+        by_default=(
+            answer(default, Reason.CONSENT_MISSING, None, None),
+            answer(default, Reason.DEFAULT, None, None),
+        ),
+        by_outcome=outcomes,
+    )
+
+
+def _check_references(config: Mapping[str, Any], engine: Engine) -> None:
+    placements = config["placements"].values()
+    experiments = (config.get("experiments") or {}).values()
+    variants = {spec["default"] for spec in placements}
+    variants |= {
+        r["variant"] for p in placements for r in p["rules"] if r.get("variant")
+    }
+    variants |= {v for e in experiments for v in e["variants"]}
+    missing = sorted(variants - set(config["content"]))
     if missing:
         raise ValueError(f"variants without content: {', '.join(missing)}")
 
 
-def content_hash(content: Mapping[str, Any]) -> str:
+def content_hash_of(content: Mapping[str, Any]) -> str:
     """A short, stable hash of `content`, used in immutable content URLs."""
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]

@@ -83,15 +83,17 @@ def order(value: object, expected: object, outcomes: frozenset[int]) -> bool:
     or a boolean goes through `float()`. Two values Python cannot order make the
     clause false, and so does NaN (a value that converts to NaN is unordered too).
     """
-    left, right = value, expected
+    # Any: whether these compare is exactly what the `try` finds out.
+    left: Any = value
+    right: Any = expected
     try:
         if is_number(left) and not is_number(right):
-            right = 0 if right is None else float(right)  # type: ignore[arg-type]
+            right = 0 if right is None else float(right)
         elif is_number(right) and not is_number(left):
-            left = 0 if left is None else float(left)  # type: ignore[arg-type]
+            left = 0 if left is None else float(left)
         if _is_nan(left) or _is_nan(right):
             return False
-        outcome = 1 if left > right else -1 if left < right else 0  # type: ignore[operator]
+        outcome = 1 if left > right else -1 if left < right else 0
     except EVALUATION_ERRORS:
         return False
     return outcome in outcomes

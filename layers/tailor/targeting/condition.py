@@ -42,7 +42,7 @@ Predicate = Callable[[Mapping[str, Any]], bool]
 class Condition(partial[bool]):
     """A compiled condition: call it with an attribute document to test it.
 
-    Built by `compile_condition`; immutable. `paths` are the dotted attribute
+    Built by `compile_condition`, never changed after. `paths` are the dotted attribute
     paths the condition reads; `match` is the generated function itself.
 
     NOTE: Why a `functools.partial`. Calling an object whose `__call__` is written

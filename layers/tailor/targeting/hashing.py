@@ -13,7 +13,7 @@ so Tailor and the JavaScript SDK, bucket differently. Ids are ASCII in practice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Final
 
@@ -29,13 +29,8 @@ _HIGHEST_WEIGHT_SUM: Final = 1.01
 def _fnv1a32(text: str, start: int = _FNV_OFFSET) -> int:
     """32-bit FNV-1a over the code points of `text`, continuing from `start`."""
     state = start
-    try:
-        # One byte per code point below 256, and iterating bytes skips ord().
-        points: Iterable[int] = text.encode("latin-1")
-    except UnicodeEncodeError:
-        points = map(ord, text)
-    for point in points:
-        state = ((state ^ point) * _FNV_PRIME) & _UINT32
+    for character in text:
+        state = ((state ^ ord(character)) * _FNV_PRIME) & _UINT32
     return state
 
 

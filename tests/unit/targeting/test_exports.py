@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import pytest
+
 import tailor.targeting
 from tailor.targeting import conformance
 
@@ -22,6 +26,8 @@ def test_the_package_exports_exactly_its_documented_names():
         assert getattr(tailor.targeting, name) is not None
 
 
-def test_the_conformance_runner_lives_in_its_own_module():
-    assert callable(conformance.run_conformance)
-    assert conformance.ConformanceReport.__dataclass_params__.frozen  # type: ignore[attr-defined]
+def test_the_conformance_runner_reports_in_a_report_that_cannot_change():
+    report = conformance.run_conformance({})
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        report.passed = 1
