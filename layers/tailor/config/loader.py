@@ -223,6 +223,8 @@ def _build(
                 continue
             child = (*path, key)
             mapping[key] = _build(loader, value_node, child, file, origins, problems)
+            # A definition is found where its key is written, not its first field.
+            origins[child] = (file, key_node.start_mark.line + 1)
         return mapping
 
     if isinstance(node, yaml.SequenceNode):
