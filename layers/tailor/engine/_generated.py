@@ -4,9 +4,10 @@ that fills a subject's live segments.
 
 NOTE: Why generated source. Walking rule objects costs attribute lookups, set
 operations and a call per rule; a generated `if` chain evaluates each rule's
-guards in one frame. The source never contains a value from the configuration:
-segment names and compiled conditions reach it only as the arguments of an outer
-`_build(k0, k1, ...)` function, so nothing a product team writes becomes code.
+guards and condition in one frame, reading shared containers (`context`,
+`facts`) once. The source never contains a value from the configuration:
+segment names reach it as constants of `tailor.targeting.program.Program`, and
+conditions as code generated from their checked structure.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-Match = Callable[[Mapping[str, Any]], bool]
+from tailor.targeting import Condition
+from tailor.targeting.program import Program
+
 Chooser = Callable[[Mapping[str, Any], frozenset[str], bool, int], int]
 SegmentPass = Callable[[Mapping[str, Any], bool, frozenset[str], list[str]], None]
 
@@ -26,7 +29,7 @@ class RuleGuards:
 
     needs_profile: bool
     segments: Sequence[str]
-    match: Match | None
+    condition: Condition | None
     resumable: bool
 
 
@@ -38,24 +41,7 @@ class SegmentGuards:
     precomputed: bool
     needs_profile: bool
     requires: Sequence[str]
-    match: Match | None
-
-
-class _Constants:
-    def __init__(self) -> None:
-        self.values: list[object] = []
-
-    def add(self, value: object) -> str:
-        self.values.append(value)
-        return f"k{len(self.values) - 1}"
-
-
-def _link(name: str, body: list[str], constants: _Constants) -> Any:
-    parameters = ", ".join(f"k{n}" for n in range(len(constants.values)))
-    source = "\n".join([f"def _build({parameters}):", *body, f"    return {name}", ""])
-    namespace: dict[str, Any] = {}
-    exec(compile(source, f"<tailor {name}>", "exec"), {"__builtins__": {}}, namespace)
-    return namespace["_build"](*constants.values)
+    condition: Condition | None
 
 
 def compile_chooser(rules: Sequence[RuleGuards]) -> Chooser:
@@ -64,20 +50,14 @@ def compile_chooser(rules: Sequence[RuleGuards]) -> Chooser:
     Rules before `start` are not considered, so that a caller can resume after a
     rule that applied but produced nothing (an experiment that excluded the subject).
     """
-    constants = _Constants()
-    body = ["    def choose(a, seg, has_profile, start):"]
+    program = Program(["seg", "has_profile", "start"])
     for index, rule in enumerate(rules):
         guards = [f"start <= {index}"] if rule.resumable else []
         if rule.needs_profile:
             guards.append("has_profile")
-        guards += [f"{constants.add(name)} in seg" for name in rule.segments]
-        if rule.match is not None:
-            guards.append(f"{constants.add(rule.match)}(a)")
-        test = " and ".join(guards) or "True"
-        body.append(f"        if {test}:")
-        body.append(f"            return {index}")
-    body.append("        return -1")
-    chooser: Chooser = _link("choose", body, constants)
+        guards += [f"{program.constant(name)} in seg" for name in rule.segments]
+        program.branch(guards, rule.condition, f"return {index}")
+    chooser: Chooser = program.compile("return -1", name="choose")
     return chooser
 
 
@@ -87,20 +67,14 @@ def compile_segment_pass(segments: Sequence[SegmentGuards]) -> SegmentPass:
     It appends to `members`, in dependency order, each segment the subject is in:
     precomputed ones when listed in `precomputed`, live ones when their guards hold.
     """
-    constants = _Constants()
-    body = ["    def segments(a, has_profile, pre, out):"]
+    program = Program(["has_profile", "pre", "out"])
     for segment in segments:
-        name = constants.add(segment.name)
+        name = program.constant(segment.name)
         if segment.precomputed:
-            guards = [f"{name} in pre"]
-        else:
-            guards = ["has_profile"] if segment.needs_profile else []
-            guards += [f"{constants.add(r)} in out" for r in segment.requires]
-            if segment.match is not None:
-                guards.append(f"{constants.add(segment.match)}(a)")
-        test = " and ".join(guards) or "True"
-        body.append(f"        if {test}:")
-        body.append(f"            out.append({name})")
-    body.append("        return None")
-    segment_pass: SegmentPass = _link("segments", body, constants)
+            program.branch([f"{name} in pre"], None, f"out.append({name})")
+            continue
+        guards = ["has_profile"] if segment.needs_profile else []
+        guards += [f"{program.constant(r)} in out" for r in segment.requires]
+        program.branch(guards, segment.condition, f"out.append({name})")
+    segment_pass: SegmentPass = program.compile("return None", name="segments")
     return segment_pass

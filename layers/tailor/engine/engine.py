@@ -124,7 +124,7 @@ class Engine:
                     precomputed=segment.precomputed,
                     needs_profile=segment.needs_profile,
                     requires=sorted(segment.requires),
-                    match=segment.condition.match if segment.condition else None,
+                    condition=segment.condition,
                 )
                 for segment in self._segments
             ]
@@ -581,7 +581,7 @@ def _placement(
             RuleGuards(
                 needs_profile=rule.needs_profile,
                 segments=sorted(rule.segments),
-                match=rule.condition.match if rule.condition else None,
+                condition=rule.condition,
                 resumable=index >= first_experiment,
             )
             for index, rule in enumerate(rules)
