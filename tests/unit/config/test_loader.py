@@ -57,7 +57,8 @@ def test_an_unknown_operator_is_named_with_file_line_and_a_hint(config_dir: Path
     assert problem.file == str(file)
     assert problem.line == line_of(file, "$inn")
     assert "$inn" in problem.message
-    assert problem.hint and "$in" in problem.hint
+    assert problem.hint
+    assert "$in" in problem.hint
 
 
 def test_an_invalid_regex_is_refused_at_validation(config_dir: Path):
@@ -99,7 +100,8 @@ def test_a_duplicate_id_across_files_is_refused_with_both_places(config_dir: Pat
     (problem,) = problems(config_dir)
 
     assert "duplicate id 'tip_shortcuts'" in problem.message
-    assert problem.file.endswith("more.yaml") and problem.line == 2
+    assert problem.file.endswith("more.yaml")
+    assert problem.line == 2
     assert "content.yaml" in problem.hint
 
 
@@ -117,7 +119,9 @@ def test_a_rule_after_a_catch_all_can_never_match(config_dir: Path):
     replace(
         file,
         "      - id: mobile_tip\n",
-        "      - id: everyone\n        variant: tip_shortcuts\n      - id: mobile_tip\n",
+        "      - id: everyone\n"
+        "        variant: tip_shortcuts\n"
+        "      - id: mobile_tip\n",
     )
 
     found = problems(config_dir)
@@ -180,7 +184,8 @@ def test_the_validate_command_prints_problems_and_exits_1(config_dir: Path, caps
 
     output = capsys.readouterr().out
     assert status == 1
-    assert "placements.yaml:" in output and "unknown segment 'nope'" in output
+    assert "placements.yaml:" in output
+    assert "unknown segment 'nope'" in output
     assert "1 problem(s) found." in output
 
 

@@ -192,7 +192,8 @@ def test_the_trace_explains_a_skipped_rule_in_words():
 
     first = decision.placements["tip"].trace[0]
     assert first.startswith("rule `mobile_tip` skipped: ")
-    assert "desktop" in first and "mobile" in first
+    assert "desktop" in first
+    assert "mobile" in first
 
 
 def test_unknown_placements_are_refused_before_deciding_anything():
