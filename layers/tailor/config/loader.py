@@ -22,6 +22,9 @@ from tailor.config.models import Configuration
 from tailor.config.validate import Finding, find_problems
 
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
+# No configuration needs more values; a document with more is refused rather than
+# expanded (recursive aliases can otherwise grow without bound).
+MAX_NODES = 200_000
 ID_SECTIONS = frozenset(
     {"saved_groups", "segments", "content", "placements", "experiments", "features"}
 )
@@ -138,7 +141,21 @@ def _merge_file(document: _Document, file: Path) -> None:
         return
 
     origins: dict[PathKey, Origin] = {}
-    content = _build(loader, root, (), name, origins, document.problems)
+    try:
+        content = _build(loader, root, (), name, origins, document.problems)
+    except _TooLarge:
+        document.problems.append(
+            Problem(
+                message=f"more than {MAX_NODES:,} values (aliases expanding?)",
+                location="$",
+                file=name,
+                hint="write the configuration out without recursive YAML aliases",
+            )
+        )
+        return
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+        document.problems.append(_value_problem(name, exc))
+        return
     for section, value in content.items():
         _merge_section(document, name, origins, section, value)
 
@@ -206,11 +223,15 @@ def _build(
     problems: list[Problem],
 ) -> Any:
     origins[path] = (file, node.start_mark.line + 1)
+    if len(origins) > MAX_NODES:
+        raise _TooLarge
 
     if isinstance(node, yaml.MappingNode):
         mapping: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
+            if isinstance(key, list | dict | set):
+                raise _KeyNotScalar(key_node)
             if key in mapping:
                 problems.append(
                     Problem(
@@ -221,7 +242,7 @@ def _build(
                     )
                 )
                 continue
-            child = (*path, key)
+            child = (*path, key if isinstance(key, str | int) else str(key))
             mapping[key] = _build(loader, value_node, child, file, origins, problems)
             # A definition is found where its key is written, not its first field.
             origins[child] = (file, key_node.start_mark.line + 1)
@@ -234,6 +255,40 @@ def _build(
         ]
 
     return loader.construct_object(node, deep=True)
+
+
+class _TooLarge(Exception):
+    """The document has more values than a configuration plausibly needs."""
+
+
+class _KeyNotScalar(ValueError):
+    """A mapping key is a list or a mapping."""
+
+    def __init__(self, node: yaml.Node) -> None:
+        self.node = node
+        super().__init__("a mapping key must be a plain value, not a list or mapping")
+
+
+def _value_problem(file: str, exc: Exception) -> Problem:
+    """A value that YAML reads but Python cannot build (`!!int abc`, bad dates)."""
+    if isinstance(exc, yaml.YAMLError):
+        return _yaml_problem(file, exc)
+    if isinstance(exc, RecursionError):
+        return Problem(
+            message="nested too deeply",
+            location="$",
+            file=file,
+            hint="flatten the structure, or remove recursive aliases",
+        )
+    mark = getattr(exc, "node", None)
+    line = mark.start_mark.line + 1 if isinstance(mark, yaml.Node) else None
+    return Problem(
+        message=f"not a valid value: {exc}",
+        location="$",
+        file=file,
+        line=line,
+        hint="check explicit tags such as !!int and !!timestamp",
+    )
 
 
 def _yaml_problem(file: str, exc: yaml.YAMLError) -> Problem:

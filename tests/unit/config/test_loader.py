@@ -192,3 +192,33 @@ def test_the_validate_command_prints_problems_and_exits_1(config_dir: Path, caps
 def test_the_validate_command_accepts_the_demo(capsys):
     assert main(["validate", str(DEMO)]) == 0
     assert "valid" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("product: x\n? [a, b]\n: 1\n", "mapping key must be a plain value"),
+        ("product: !!int abc\n", "not a valid value"),
+        ("product: !!timestamp 2020-13-45\n", "not a valid value"),
+        ("product: !secret x\n", "could not determine a constructor"),
+        ("a: &a [*a]\n", "nested too deeply"),
+        (
+            "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+            + "".join(
+                f"{n}: &{n} [{', '.join([f'*{p}'] * 10)}]\n"
+                for p, n in zip("abcdefg", "bcdefgh", strict=True)
+            ),
+            "aliases expanding",
+        ),
+    ],
+)
+def test_yaml_that_python_cannot_build_is_a_problem_not_a_crash(
+    tmp_path: Path, text: str, expected: str
+):
+    file = tmp_path / "config.yaml"
+    file.write_text(text)
+
+    (problem,) = problems(file)
+
+    assert expected in problem.message
+    assert problem.file == str(file)
