@@ -52,8 +52,44 @@ def _check_condition(
     try:
         compile_condition(condition, saved_groups=config.saved_groups)
     except ConditionError as exc:
-        return [Finding((*path, "when"), f"{exc} (at {exc.path})", exc.hint)]
+        inner = _locate(condition, exc.path)
+        return [Finding((*path, "when", *inner), str(exc), exc.hint)]
     return []
+
+
+def _locate(condition: object, where: str) -> PathKey:
+    """The document path of a condition error's location such as `$.a.b.$in[2]`.
+
+    Keys may contain dots (`context.device`), so each step takes the longest key
+    of the current mapping that the rest of the location starts with.
+    """
+    rest = where[2:] if where.startswith("$.") else ""
+    found: list[str | int] = []
+    node = condition
+    while rest:
+        if rest.startswith("[") and isinstance(node, list) and "]" in rest:
+            index_text, _, rest = rest[1:].partition("]")
+            rest = rest.removeprefix(".")
+            if not index_text.isdigit() or int(index_text) >= len(node):
+                break
+            found.append(int(index_text))
+            node = node[int(index_text)]
+            continue
+        if not isinstance(node, dict):
+            break
+        keys = [
+            key
+            for key in node
+            if isinstance(key, str)
+            and (rest == key or rest.startswith((f"{key}.", f"{key}[")))
+        ]
+        if not keys:
+            break
+        key = max(keys, key=len)
+        found.append(key)
+        node = node[key]
+        rest = rest[len(key) :].removeprefix(".")
+    return tuple(found)
 
 
 def _check_references(
